@@ -36,6 +36,7 @@ import {
   type Driver,
   type DriverMessage,
   type QueueSpec,
+  type SendOutcome,
   type SourceSpec,
   type TargetSpec,
 } from './driver.js';

@@ -228,6 +228,12 @@ export interface Driver {
   send(target: TargetSpec, messages: readonly DriverMessage[]): Promise<SendOutcome[]>;
   /** Opens a receiver on a queue or subscription. */
   openReceiver(source: SourceSpec, options: ReceiverOptions): Receiver;
+  /**
+   * Puts messages straight onto a queue or ONE subscription (not fanned out to the topic's other subscriptions).
+   * Used for redrive from a dead-letter queue and for delayed copies on providers without delayed release.
+   * Optional: without it the bus can do both only for queues (through `send`).
+   */
+  redeliver?(source: SourceSpec, messages: readonly DriverMessage[]): Promise<SendOutcome[]>;
   /** Approximate count of messages available on a queue (for dead-letter counts), if the provider can tell. */
   depth?(source: SourceSpec): Promise<number>;
   /** Releases connections; in-flight calls may fail afterwards. */

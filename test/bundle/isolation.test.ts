@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { CLOUD_SCOPES, forbiddenReached, reachedPackages } from './reach.js';
+
+/** Each entry and the scopes its bundle must not reach. */
+const ENTRIES: { entry: string; forbidden: readonly string[] }[] = [
+  { entry: 'core/index.ts', forbidden: CLOUD_SCOPES },
+  { entry: 'adapters/memory/index.ts', forbidden: CLOUD_SCOPES },
+];
+
+describe('bundle isolation', () => {
+  it('the negative control (an entry importing @aws-sdk/client-sqs) is flagged', async () => {
+    const reached = await reachedPackages('test/bundle/fixtures/leaky-entry.ts');
+    expect(forbiddenReached(reached, CLOUD_SCOPES)).toContain('@aws-sdk/client-sqs');
+  });
+
+  for (const { entry, forbidden } of ENTRIES) {
+    it(`${entry} reaches none of ${forbidden.join(', ')}`, async () => {
+      const reached = await reachedPackages(entry);
+      expect(forbiddenReached(reached, forbidden)).toEqual([]);
+    });
+  }
+});
