@@ -22,8 +22,11 @@ import {
   uniqueName,
 } from '../support/emulators.js';
 
+/** First calls may be slow on a loaded 2-core CI machine (JIT warm-up of the Java emulators). */
+const ROUND_TRIP = { timeout: 30_000 };
+
 describeWithEmulator('aws', 'emulators: moto (SQS)', () => {
-  it('creates a queue, sends and receives a message', async () => {
+  it('creates a queue, sends and receives a message', ROUND_TRIP, async () => {
     const sqs = new SQSClient(awsClientConfig());
     try {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('emulators') }));
@@ -40,7 +43,7 @@ describeWithEmulator('aws', 'emulators: moto (SQS)', () => {
 });
 
 describeWithEmulator('pubsub', 'emulators: Pub/Sub', () => {
-  it('creates a topic and subscription, publishes and pulls', async () => {
+  it('creates a topic and subscription, publishes and pulls', ROUND_TRIP, async () => {
     const pubsub = new PubSub(pubsubClientConfig());
     try {
       const [topic] = await pubsub.createTopic(uniqueName('emulators'));
@@ -64,7 +67,7 @@ describeWithEmulator('pubsub', 'emulators: Pub/Sub', () => {
 });
 
 describeWithEmulator('firestore', 'emulators: Firestore', () => {
-  it('writes and reads a document', async () => {
+  it('writes and reads a document', ROUND_TRIP, async () => {
     const db = new Firestore(firestoreClientConfig());
     try {
       const doc = db.collection(uniqueName('emulators')).doc('first');
@@ -79,7 +82,7 @@ describeWithEmulator('firestore', 'emulators: Firestore', () => {
 });
 
 describeWithEmulator('redis', 'emulators: Redis', (redis) => {
-  it('sets and gets a key', async () => {
+  it('sets and gets a key', ROUND_TRIP, async () => {
     const client = createClient({ url: redis.url });
     await client.connect();
     try {
@@ -94,7 +97,7 @@ describeWithEmulator('redis', 'emulators: Redis', (redis) => {
 });
 
 describeWithEmulator('azurite', 'emulators: Azurite tables', () => {
-  it('creates a table, upserts and gets an entity', async () => {
+  it('creates a table, upserts and gets an entity', ROUND_TRIP, async () => {
     const { connectionString, clientOptions } = azuriteTablesConfig();
     const table = TableClient.fromConnectionString(
       connectionString,

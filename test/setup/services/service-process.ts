@@ -4,13 +4,22 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 /**
  * Runs the command in the background and watches the Node process that started it: when that process is gone
- * (even after a SIGKILL), the whole process group is terminated, so an emulator can never outlive its owner.
- * `sleep & wait` keeps the shell responsive to the TERM trap.
+ * (even after a SIGKILL), everything is terminated, so an emulator can never outlive its owner. Some commands
+ * (gcloud) move themselves into a process group of their own, with the Java emulator inside: `stop` signals both
+ * groups, gives the command 4 s to exit and its group 3 s more to empty, then kills what is left.
+ * `sleep & wait` keeps the shell responsive to the trap.
  */
 const WATCHDOG = [
+  'stop() {',
+  '  kill -TERM "$c" 2>/dev/null; kill -TERM -"$c" 2>/dev/null',
+  '  (sleep 4; kill -KILL "$c" 2>/dev/null; kill -KILL -"$c" 2>/dev/null) &',
+  '  k=$!; wait "$c"; kill "$k" 2>/dev/null',
+  '  n=0; while kill -0 -"$c" 2>/dev/null && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done',
+  '  kill -KILL -"$c" 2>/dev/null; exit 143',
+  '}',
   '"$@" &',
   'c=$!',
-  `trap 'kill -TERM "$c" 2>/dev/null; wait "$c"; exit 143' TERM INT HUP`,
+  'trap stop TERM INT HUP',
   'while kill -0 "$c" 2>/dev/null; do',
   '  kill -0 "$OMNIBUS_OWNER_PID" 2>/dev/null || kill -TERM 0',
   '  sleep 1 & wait $!',
@@ -30,7 +39,7 @@ export interface ServiceProcess {
   readonly exited: Promise<number | null>;
   /** True until the group leader has exited. */
   running(): boolean;
-  /** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves when nothing of the group is left. */
+  /** SIGTERM to the whole group, SIGKILL after `graceMs` (default 10 s); resolves once the service has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -87,7 +96,7 @@ export function spawnService(
     logFile: options.logFile,
     exited,
     running: () => !done,
-    async stop(graceMs = 5000) {
+    async stop(graceMs = 10_000) {
       // Unreferenced so it never keeps Node alive by itself; while stopping, Node must wait for it.
       child.ref();
       if (pid > 0) {
@@ -96,9 +105,8 @@ export function spawnService(
           signalGroup(pid, 'SIGKILL');
           await settlesWithin(exited, 2000);
         }
-        // Grandchildren (gcloud's Java process) may outlive the leader by a moment.
-        for (let i = 0; i < 30 && groupAlive(pid); i++) await delay(100);
-        if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+        // The wrapper has let the service shut down; whatever is left in the group (its timer) goes now.
+        signalGroup(pid, 'SIGKILL');
       }
       forget(service);
     },

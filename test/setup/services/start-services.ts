@@ -51,6 +51,8 @@ export interface RunningServices {
   /** Wall-clock time until every service answered or gave up. */
   readonly totalMs: number;
   readonly logDir: string;
+  /** The processes started (not those from the environment), e.g. to notice one exiting. */
+  readonly processes: readonly ServiceProcess[];
   /** Stops every process started (and its children); safe to call twice. */
   stop(): Promise<void>;
 }
@@ -72,7 +74,15 @@ type Result<K extends ServiceName> = {
 export async function startServices(options: StartOptions): Promise<RunningServices> {
   const startedAt = performance.now();
   const results = await Promise.all(
-    SERVICE_NAMES.map((name) => startOne(SERVICE_SPECS[name], options, startedAt)),
+    SERVICE_NAMES.map((name) =>
+      startOne(SERVICE_SPECS[name], options, startedAt).catch((error: unknown): Result<ServiceName> => {
+        const note = `could not be started: ${(error as Error).message}`;
+        return {
+          outcome: { name, title: SERVICE_SPECS[name].title, status: 'missing', note },
+          config: { missing: note, requested: true },
+        };
+      }),
+    ),
   );
   const totalMs = performance.now() - startedAt;
   const processes = results.flatMap((result) => (result.process ? [result.process] : []));
@@ -85,6 +95,7 @@ export async function startServices(options: StartOptions): Promise<RunningServi
     outcomes: results.map((result) => result.outcome),
     totalMs,
     logDir: options.logDir,
+    processes,
     stop() {
       stopping ??= Promise.all(processes.map((service) => service.stop())).then(() => undefined);
       return stopping;
