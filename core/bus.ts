@@ -49,6 +49,7 @@ import { retry } from './middleware/retry.js';
 import { validation } from './middleware/validation.js';
 import { compose } from './pipeline.js';
 import { delaySupport, type Plan, planFor, specOf, topologyOf } from './plan.js';
+import { createProcessor, type Processor, type ProcessorContext } from './processor.js';
 import { validate } from './schema.js';
 import { Sender } from './sender.js';
 
@@ -99,6 +100,15 @@ export interface Bus {
     topic: D,
     entries: readonly BatchEntry<MessageBody<D>>[],
   ): Promise<SendReceipt[]>;
+  /**
+   * A processor for deliveries that arrive by other means than a receive loop (a Lambda event, a push request):
+   * the same pipeline and settlement as `consume`, one delivery at a time.
+   */
+  processor<D extends Consumable<any>>(
+    source: D,
+    handler: Handler<MessageBody<D>>,
+    options?: ConsumerOptions & { readonly extendLeases?: boolean },
+  ): Processor;
   /** Starts a consumer on a queue or subscription. */
   consume<D extends Consumable<any>>(
     source: D,
@@ -152,7 +162,6 @@ export function createBus(options: BusOptions): Bus {
 
   const prepare = async (
     decl: QueueDeclaration<any, any> | TopicDeclaration<any, any>,
-    spec: TargetSpec,
     body: unknown,
     opts: SendOptions,
     field: string,
@@ -228,9 +237,7 @@ export function createBus(options: BusOptions): Bus {
   ): Promise<SendReceipt[]> => {
     assertOpen();
     const spec = targetSpec(decl);
-    const prepared = await Promise.all(
-      entries.map((e, i) => prepare(decl, spec, e.body, e, `entries[${i}].`)),
-    );
+    const prepared = await Promise.all(entries.map((e, i) => prepare(decl, e.body, e, `entries[${i}].`)));
     const receipts = await sender.sendBatch(spec, prepared);
     hooks.onSent?.({ destination: decl.name, count: receipts.length });
     return receipts;
@@ -243,7 +250,7 @@ export function createBus(options: BusOptions): Bus {
   ): Promise<SendReceipt> => {
     assertOpen();
     const spec = targetSpec(decl);
-    const message = await prepare(decl, spec, body, opts, '');
+    const message = await prepare(decl, body, opts, '');
     const receipt = await sender.sendOne(spec, message);
     hooks.onSent?.({ destination: decl.name, count: 1 });
     return receipt;
@@ -254,16 +261,53 @@ export function createBus(options: BusOptions): Bus {
     message: { body: string | Uint8Array; attributes: Attributes; orderingKey?: string | undefined },
     delaySeconds: number,
   ): Promise<void> => {
-    if (spec.kind !== 'queue') {
+    const copy = {
+      ...message,
+      delaySeconds: Math.min(delaySeconds, caps.delay.maxSeconds),
+      id: randomUUID(),
+    };
+    let outcomes: SendOutcome[];
+    if (driver.redeliver) outcomes = await driver.redeliver(spec, [copy]);
+    else if (spec.kind === 'queue') outcomes = await driver.send(spec, [copy]);
+    else {
       throw new ConfigurationError(
         'release',
         `${caps.provider} cannot put a delayed copy onto subscription ${spec.topic}/${spec.name}`,
       );
     }
-    const [outcome] = await driver.send(spec, [
-      { ...message, delaySeconds: Math.min(delaySeconds, caps.delay.maxSeconds), id: randomUUID() },
-    ]);
+    const [outcome] = outcomes;
     if (!outcome?.ok) throw outcome?.error ?? new ConfigurationError('release', 'requeue failed');
+  };
+
+  const contextFor = (decl: Consumable, handler: Handler<any>, opts: ConsumerOptions): ProcessorContext => {
+    const plan = planFor(decl, caps);
+    const spec = (decl.kind === 'queue' ? specOf(decl, caps) : specOf(decl, caps)) as SourceSpec;
+    const deadLetterSpec: QueueSpec | undefined = decl.deadLetter ? specOf(decl.deadLetter, caps) : undefined;
+    const builtIns: Middleware[] = [
+      retry({
+        policy: decl.retry,
+        hasDeadLetter: decl.deadLetter !== undefined,
+        ...(options.random ? { random: options.random } : {}),
+      }),
+      validation({ format: decl.format, schema: decl.schema as StandardSchemaV1 | undefined }),
+    ];
+    const pipeline = compose(
+      [...builtIns, ...(options.middleware ?? []), ...(opts.middleware ?? [])],
+      handler,
+    );
+    return {
+      driver,
+      caps,
+      clock,
+      logger,
+      hooks,
+      source: decl,
+      spec,
+      plan,
+      deadLetterSpec,
+      requeue,
+      pipeline,
+    };
   };
 
   const bus: Bus = {
@@ -275,34 +319,22 @@ export function createBus(options: BusOptions): Bus {
     publishBatch: (topic, entries) => sendMany(topic, entries),
     consume(source, handler, opts = {}) {
       assertOpen();
-      const decl = source as Consumable;
-      const plan = planFor(decl, caps);
-      const spec = (
-        decl.kind === 'queue' ? specOf(decl, caps) : specOf(decl as SubscriptionDeclaration<any, any>, caps)
-      ) as SourceSpec;
-      const deadLetterSpec: QueueSpec | undefined = decl.deadLetter
-        ? specOf(decl.deadLetter, caps)
-        : undefined;
-      const builtIns: Middleware[] = [
-        retry({
-          policy: decl.retry,
-          hasDeadLetter: decl.deadLetter !== undefined,
-          ...(options.random ? { random: options.random } : {}),
-        }),
-        validation({ format: decl.format, schema: decl.schema as StandardSchemaV1 | undefined }),
-      ];
-      const pipeline = compose(
-        [...builtIns, ...(options.middleware ?? []), ...(opts.middleware ?? [])],
-        handler as Handler<any>,
-      );
       const consumer = startConsumer(
-        { driver, caps, clock, logger, hooks, source: decl, spec, plan, deadLetterSpec, requeue, pipeline },
+        contextFor(source as Consumable, handler, opts),
         handlerNameOf(handler, opts),
         opts,
       );
       consumers.add(consumer);
       void consumer.closed.then(() => consumers.delete(consumer));
       return consumer;
+    },
+    processor(source, handler, opts = {}) {
+      assertOpen();
+      const { extendLeases, ...rest } = opts;
+      return createProcessor(
+        { ...contextFor(source as Consumable, handler, rest), extendLeases: extendLeases ?? true },
+        handlerNameOf(handler, opts),
+      );
     },
     async provision(extra = []) {
       assertOpen();
