@@ -48,7 +48,7 @@ import type { BatchEntry, Handler, Middleware, SendOptions, SendReceipt } from '
 import { retry } from './middleware/retry.js';
 import { validation } from './middleware/validation.js';
 import { compose } from './pipeline.js';
-import { delaySupport, type Plan, planFor, specOf, topologyOf } from './plan.js';
+import { delaySupport, holdsFor, nativeDelayUsable, type Plan, planFor, specOf, topologyOf } from './plan.js';
 import { createProcessor, type Processor, type ProcessorContext } from './processor.js';
 import { validate } from './schema.js';
 import { Sender } from './sender.js';
@@ -190,7 +190,7 @@ export function createBus(options: BusOptions): Bus {
     const dedupId = decl.deduplication
       ? (opts.dedupId ?? createHash('sha256').update(encoded).digest('hex'))
       : undefined;
-    let delaySeconds = decl.kind === 'queue' ? (opts.delaySeconds ?? decl.delaySeconds) : 0;
+    const delaySeconds = decl.kind === 'queue' ? (opts.delaySeconds ?? decl.delaySeconds) : 0;
     if (opts.delaySeconds !== undefined) {
       if (decl.kind !== 'queue')
         throw new ValidationError(`${field}delaySeconds`, [{ message: 'topics do not take a delay' }]);
@@ -201,27 +201,39 @@ export function createBus(options: BusOptions): Bus {
       }
     }
     let finalAttributes = attributes;
+    let nativeDelay: number | undefined;
     const support = delaySupport(caps, delaySeconds, decl.ordering);
-    if (support === 'emulated') {
-      if (caps.release.maxDelaySeconds === 0) {
-        throw new ValidationError(`${field}delaySeconds`, [
-          {
-            message: `${delaySeconds} s is over ${caps.provider}'s native maximum of ${caps.delay.maxSeconds} s`,
-          },
-        ]);
+    if (support === 'native') nativeDelay = delaySeconds;
+    else if (support === 'emulated') {
+      // Beyond the native maximum: a not-before time travels with the message. Where a native delay is usable,
+      // the message goes out with the longest native delay and is re-sent as a delayed copy until due; elsewhere
+      // the consumer holds it with delayed releases, each of which the broker counts as a delivery.
+      if (nativeDelayUsable(caps, decl.ordering)) nativeDelay = caps.delay.maxSeconds;
+      else {
+        const headroom = decl.kind === 'queue' ? planFor(decl, caps).holdHeadroom : 0;
+        const holds = holdsFor(caps, delaySeconds);
+        if (holds > headroom) {
+          const max = headroom * caps.release.maxDelaySeconds;
+          throw new ValidationError(`${field}delaySeconds`, [
+            {
+              message:
+                `${delaySeconds} s is over the ${max} s that ${caps.provider} can delay a message on ${decl.kind} ` +
+                `"${decl.name}" (no native delay here; raise the queue's delaySeconds to reserve room for longer delays)`,
+            },
+          ]);
+        }
       }
       finalAttributes = {
         ...attributes,
         omnibus_meta: encodeMeta({ notBefore: clock.now() + delaySeconds * 1000 }),
       };
-      delaySeconds = 0;
     }
     const message: DriverMessage = {
       body: encoded,
       attributes: finalAttributes,
       orderingKey: opts.orderingKey,
       dedupId,
-      delaySeconds: support === 'native' ? delaySeconds : undefined,
+      delaySeconds: nativeDelay,
       id: randomUUID(),
     };
     checkMessage(message, caps, `${field}body`);

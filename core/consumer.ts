@@ -99,11 +99,13 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
     while (!abort.signal.aborted) {
       if (active >= concurrency) {
         await new Promise<void>((resolve) => {
-          slotWaiter = () => {
+          const wake = () => {
             slotWaiter = undefined;
+            abort.signal.removeEventListener('abort', wake);
             resolve();
           };
-          abort.signal.addEventListener('abort', () => resolve(), { once: true });
+          slotWaiter = wake;
+          abort.signal.addEventListener('abort', wake, { once: true });
         });
         continue;
       }

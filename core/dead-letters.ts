@@ -6,6 +6,8 @@
  * source — `driver.send` for a queue, `driver.redeliver` for one subscription — with `omnibus_meta` carrying the
  * original id and the redrive count, then acks the dead letter. A loop guard refuses messages already redriven
  * `maxRedrives` times (default 3); a dry run reports what would move and leaves everything where it was.
+ * Redrive is at-least-once: if acking a dead letter fails after its copy was sent, it stays and is reported
+ * `failed` (idempotency on the source absorbs the duplicate).
  *
  * @example
  * ```ts
@@ -327,7 +329,8 @@ export function deadLetters<T = unknown>(
       const dryRun = opts.dryRun ?? false;
       const interval = opts.ratePerSecond === undefined ? 0 : 1000 / opts.ratePerSecond;
       const items: RedriveItem[] = [];
-      const held: DeadLetter<T>[] = [];
+      /** Every dead letter this run received; those not acked go back at the end (settling twice is a no-op). */
+      const touched: DeadLetter<T>[] = [];
       const seen = new Set<string>();
       let redriven = 0;
       let skipped = 0;
@@ -343,30 +346,25 @@ export function deadLetters<T = unknown>(
           );
           if (batch.length === 0) break;
           let fresh = 0;
-          for (const d of batch) {
-            const dl = toDeadLetter(d);
-            if (seen.has(d.id)) {
-              held.push(dl); // came back after its lease lapsed: already counted
-              continue;
-            }
+          const dls = batch.map(toDeadLetter);
+          touched.push(...dls);
+          for (const [i, dl] of dls.entries()) {
+            const d = batch[i] as Delivery;
+            if (seen.has(d.id)) continue; // came back after its lease lapsed: already counted
             seen.add(d.id);
             fresh++;
             const item = { id: dl.id, originalId: dl.originalId };
             if (dl.redrives >= maxRedrives) {
               items.push({ ...item, outcome: 'max-redrives' });
               skipped++;
-              held.push(dl);
             } else if (opts.filter && !opts.filter(dl)) {
               items.push({ ...item, outcome: 'filtered' });
               skipped++;
-              held.push(dl);
             } else if (moved() >= max) {
               seen.delete(d.id); // beyond max: untouched, unreported
-              held.push(dl);
             } else if (dryRun) {
               items.push({ ...item, outcome: 'would-redrive' });
               would++;
-              held.push(dl);
             } else {
               try {
                 const message = copyFor(dl, d);
@@ -380,14 +378,13 @@ export function deadLetters<T = unknown>(
               } catch (error) {
                 items.push({ ...item, outcome: 'failed', error });
                 failed++;
-                held.push(dl);
               }
             }
           }
           if (fresh === 0) break;
         }
       } finally {
-        await Promise.allSettled(held.map((dl) => dl.release(0)));
+        await Promise.allSettled(touched.map((dl) => dl.release(0)));
       }
       return dryRun
         ? { redriven, skipped, failed, wouldRedrive: would, items }

@@ -45,10 +45,43 @@ export interface Plan {
   readonly release: Support;
   /** Native max-deliveries safety net, or undefined. */
   readonly maxDeliveries: number | undefined;
+  /**
+   * Deliveries reserved in the safety net for emulated-delay holds (a hold is a delayed release, which the broker
+   * counts as a delivery). 0 where delays beyond the native maximum travel as delayed copies instead.
+   */
+  readonly holdHeadroom: number;
 }
 
 function refuse(caps: Capabilities, what: string, decl: Declaration, detail: string): never {
   throw new CapabilityError(caps.provider, `${what} on ${decl.kind} "${pathOf(decl)}"`, detail);
+}
+
+/**
+ * True when the provider's native per-message delay can be used on this entity (it may still be shorter than
+ * wanted: longer delays then travel as a chain of delayed copies).
+ *
+ * @example
+ * ```ts
+ * nativeDelayUsable(sqsCaps, true); // false: FIFO queues refuse per-message delays
+ * ```
+ */
+export function nativeDelayUsable(caps: Capabilities, ordered: boolean): boolean {
+  return caps.delay.maxSeconds > 0 && (!ordered || caps.delay.onOrdered);
+}
+
+/**
+ * Holds needed to delay a message by `seconds` without a native delay: one delayed release per
+ * `release.maxDelaySeconds`.
+ *
+ * @example
+ * ```ts
+ * holdsFor(gcpCaps, 900); // 2 (releases of at most 600 s)
+ * ```
+ */
+export function holdsFor(caps: Capabilities, seconds: number): number {
+  return caps.release.maxDelaySeconds > 0
+    ? Math.ceil(seconds / caps.release.maxDelaySeconds)
+    : Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -99,7 +132,12 @@ function planTarget(decl: QueueDeclaration<any, any> | TopicDeclaration<any, any
 function planSource(
   decl: Consumable,
   caps: Capabilities,
-): Pick<Plan, 'deadLetter' | 'release' | 'maxDeliveries'> {
+): Pick<Plan, 'deadLetter' | 'release' | 'maxDeliveries' | 'holdHeadroom'> {
+  // Queues whose delays cannot use a native delay are delayed by holds, which count as broker deliveries.
+  const holdHeadroom =
+    decl.kind === 'queue' && !nativeDelayUsable(caps, decl.ordering) && caps.release.maxDelaySeconds > 0
+      ? Math.max(1, holdsFor(caps, decl.delaySeconds))
+      : 0;
   let maxDeliveries: number | undefined;
   if (decl.deadLetter) {
     const { minDeliveries, maxDeliveries: max } = caps.deadLetter;
@@ -111,12 +149,13 @@ function planSource(
         `native dead-lettering allows at most ${max} deliveries`,
       );
     }
-    maxDeliveries = Math.max(decl.maxAttempts, minDeliveries);
+    maxDeliveries = Math.min(max, Math.max(decl.maxAttempts + holdHeadroom, minDeliveries));
   }
   return {
     deadLetter: decl.deadLetter ? (caps.deadLetter.withReason ? 'native' : 'emulated') : 'none',
     release: caps.release.maxDelaySeconds > 0 ? 'native' : 'emulated',
     maxDeliveries,
+    holdHeadroom,
   };
 }
 
@@ -137,6 +176,7 @@ export function planFor(decl: Declaration, caps: Capabilities): Plan {
       filter: 'none',
       release: 'none',
       maxDeliveries: undefined,
+      holdHeadroom: 0,
     };
   }
   const target = decl.kind === 'queue' ? planTarget(decl, caps) : planTarget(decl.topic, caps);

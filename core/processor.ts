@@ -28,7 +28,7 @@ import type { Hooks } from './hooks.js';
 import { messageBytes } from './limits.js';
 import type { Logger } from './logger.js';
 import type { DeadLetterRequest, DeliveryControl, Handler, ReceivedMessage } from './message.js';
-import type { Plan } from './plan.js';
+import { nativeDelayUsable, type Plan } from './plan.js';
 
 /** What processing needs from the bus. */
 export interface ProcessorContext {
@@ -123,10 +123,22 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
     const meta = decodeMeta(metaValue);
     const now = ctx.clock.now();
     if (meta.notBefore !== undefined && meta.notBefore > now) {
-      // Emulated delay: hold without counting an attempt.
-      holds.set(d.id, (holds.get(d.id) ?? 0) + 1);
+      // Emulated delay, not due yet: never counted as an attempt.
       const wait = Math.ceil((meta.notBefore - now) / 1000);
-      await d.release(Math.min(wait, ctx.caps.release.maxDelaySeconds));
+      if (nativeDelayUsable(ctx.caps, ctx.spec.ordered)) {
+        // A chain of delayed copies: a new message each time, so the broker's delivery count is untouched.
+        const { user: attrs } = splitAttributes(d.attributes);
+        const carried = encodeMeta({ ...meta, originalId: meta.originalId ?? d.id });
+        await ctx.requeue(
+          ctx.spec,
+          { body: d.body, attributes: { ...attrs, omnibus_meta: carried }, orderingKey: d.orderingKey },
+          Math.min(wait, ctx.caps.delay.maxSeconds),
+        );
+        await d.ack();
+      } else {
+        holds.set(d.id, (holds.get(d.id) ?? 0) + 1);
+        await d.release(Math.min(wait, ctx.caps.release.maxDelaySeconds));
+      }
       return 'held';
     }
     if (ctx.source.kind === 'subscription' && ctx.source.filter && !matchesFilter(ctx.source.filter, user)) {
@@ -222,7 +234,7 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
           });
         }
       }
-      ctx.logger.debug('handler failed', {
+      ctx.logger.debug(settled && outcome === 'failed' ? 'settling failed' : 'handler failed', {
         source: sourcePath,
         messageId: d.id,
         attempt,
@@ -298,12 +310,14 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
       d.extend(lease).then(
         () => schedule(),
         (error: unknown) => {
-          ctx.logger.warn('lease extension failed', {
+          // A lost lease cannot be won back: stop trying; the settle will report it.
+          const lost = OmnibusError.isInstance(error) && !error.retryable;
+          ctx.logger.warn(lost ? 'lease lost; no longer extending it' : 'lease extension failed', {
             source: sourcePath,
             messageId: d.id,
             error: String(error),
           });
-          schedule();
+          if (!lost) schedule();
         },
       );
     };

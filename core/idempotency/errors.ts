@@ -23,7 +23,7 @@ function hasCode(value: unknown, code: string): boolean {
  *
  * @example
  * ```ts
- * // IdempotencyKeyReusedError: idempotency key "billing:o-1" was already used with a different payload (completed)
+ * // IdempotencyKeyReusedError: the idempotency key was already used with a different payload (record completed) …
  * ```
  */
 export class IdempotencyKeyReusedError extends OmnibusError {
@@ -45,7 +45,8 @@ export class IdempotencyKeyReusedError extends OmnibusError {
   ) {
     super(
       IdempotencyKeyReusedError.code,
-      `idempotency key "${key}" was already used with a different payload (${recordStatus}); ` +
+      // The key stays out of the message (it may come from the body, and messages reach logs); see `key`.
+      `the idempotency key was already used with a different payload (record ${recordStatus}); ` +
         `stored hash ${storedHash.slice(0, 19)}…, this message ${payloadHash.slice(0, 19)}…`,
       { retryable: false },
     );
@@ -97,7 +98,10 @@ export class IdempotencyKeyError extends OmnibusError {
  * ```
  */
 export function assertIdempotencyKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string') throw new IdempotencyKeyError(`is a ${key === null ? 'null' : typeof key}`);
+  if (typeof key !== 'string') {
+    const kind = key === null ? 'null' : key === undefined ? 'missing (undefined)' : `of type ${typeof key}`;
+    throw new IdempotencyKeyError(`is ${kind}`);
+  }
   if (key.length === 0) throw new IdempotencyKeyError('is empty');
   if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw new IdempotencyKeyError(`is ${key.length} characters, over the limit`);

@@ -117,6 +117,12 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
       });
       return true;
     },
+    async extend(key: string, token: string, inProgressExpiresAt: number): Promise<boolean> {
+      const existing = live(key);
+      if (existing?.status !== 'in-progress' || existing.token !== token) return false;
+      write(key, { ...existing, expiresAt: inProgressExpiresAt });
+      return true;
+    },
     async release(key: string, token: string): Promise<boolean> {
       const existing = live(key);
       if (existing?.status !== 'in-progress' || existing.token !== token) return false;

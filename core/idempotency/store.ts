@@ -1,5 +1,5 @@
 /**
- * The idempotency store interface: four methods every store implements (memory, Redis, DynamoDB, Firestore, Azure
+ * The idempotency store interface: five methods every store implements (memory, Redis, DynamoDB, Firestore, Azure
  * Table). A record moves `in-progress` → `completed`; a failed handler deletes it so a retry can run.
  *
  * Rules every store follows (the store conformance suite checks each one):
@@ -7,7 +7,7 @@
  *   treated as absent by every method, whatever the database's own TTL has or has not deleted yet.
  * - `acquire` is atomic: of any number of concurrent callers on one key (fresh, or expired), exactly one gets
  *   `acquired`.
- * - `complete` and `release` take the owner token `acquire` returned and do nothing (returning false) when the
+ * - `complete`, `extend` and `release` take the owner token `acquire` returned and do nothing (returning false) when the
  *   record is no longer theirs, e.g. after another consumer took over an expired in-progress record.
  *
  * @example
@@ -74,6 +74,11 @@ export interface IdempotencyStore {
   acquire(key: string, options: AcquireOptions): Promise<AcquireOutcome>;
   /** Marks the owner's record completed; false (and no change) when `token` no longer owns the key. */
   complete(key: string, token: string, options: CompleteOptions): Promise<boolean>;
+  /**
+   * Moves the owner's in-progress expiry to `inProgressExpiresAt` (a heartbeat while a long handler runs, as the
+   * bus extends the lease); false (and no change) when `token` no longer owns a live in-progress record.
+   */
+  extend(key: string, token: string, inProgressExpiresAt: number): Promise<boolean>;
   /** Deletes the owner's record so a retry can run; false (and no change) when `token` no longer owns it. */
   release(key: string, token: string): Promise<boolean>;
   /** The live record of `key`, or undefined when there is none (or it has expired). */

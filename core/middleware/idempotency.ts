@@ -3,7 +3,8 @@
  * decoded body) and around the user's middleware and handler.
  *
  * Per message it claims a key in an {@link IdempotencyStore}:
- * - claimed → runs the handler, then marks the record completed (caching the result when `cacheResult`); if the
+ * - claimed → runs the handler (renewing the claim every third of `inProgressSeconds`, as the bus renews the
+ *   lease), then marks the record completed (caching the result when `cacheResult`); if the
  *   handler throws, it deletes the record (so the retry can run) and rethrows for the retry middleware;
  * - completed → does not run the handler; returns the cached result (the message is acked) and reports a duplicate;
  * - in progress elsewhere → does not run the handler; releases the message until the holder's in-progress expiry
@@ -21,7 +22,7 @@
  * ```
  * @module
  */
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock, type Timer } from '../clock.js';
 import { DEFAULTS } from '../declarations.js';
 import { ConfigurationError } from '../errors.js';
 import {
@@ -55,8 +56,9 @@ export interface IdempotencyOptions {
    */
   readonly key?: (message: ReceivedMessage<any>) => string;
   /**
-   * How long a claim holds before another delivery may take it over (a crashed consumer's key). Default: 30 s,
-   * the default lease; set it to the source's `leaseSeconds` (or your longest handler run), as the bus does.
+   * How long a claim holds without renewal before another delivery may take it over (a crashed consumer's key).
+   * The claim is renewed every third of it while the handler runs, as the bus renews the lease. Default: 30 s, the
+   * default lease; give the source's `leaseSeconds`.
    */
   readonly inProgressSeconds?: number;
   /** How long a completed key is remembered (default 24 h). */
@@ -105,6 +107,19 @@ function serializeResult(result: unknown): string | undefined {
 }
 
 /**
+ * The store key of a message: `<source>:<key>` (scoped by source so two subscriptions sharing a store never skip
+ * each other's messages).
+ *
+ * @example
+ * ```ts
+ * idempotencyStoreKey('order-placed/email', 'm-1'); // 'order-placed/email:m-1'
+ * ```
+ */
+export function idempotencyStoreKey(source: string, key: string): string {
+  return `${source}:${key}`;
+}
+
+/**
  * The idempotency middleware; see the module documentation.
  *
  * @example
@@ -125,6 +140,43 @@ export function idempotency(options: IdempotencyOptions): Middleware {
   const checkHash = options.payloadHash ?? true;
   const keyOf = options.key ?? ((m: ReceivedMessage<any>) => m.id);
 
+  /** Extends the claim every third of `inProgressSeconds` while the handler runs, as the bus extends the lease. */
+  const keepClaim = (key: string, token: string, message: ReceivedMessage<any>): Timer => {
+    let timer: Timer | undefined;
+    let stopped = false;
+    const schedule = () => {
+      if (!stopped) timer = clock.setTimer(tick, Math.max(250, inProgressMs / 3));
+    };
+    const tick = () => {
+      if (stopped) return;
+      store.extend(key, token, clock.now() + inProgressMs).then(
+        (kept) => {
+          if (kept) return schedule();
+          stopped = true;
+          options.logger?.warn('idempotency claim lost while the handler runs; raise inProgressSeconds', {
+            source: message.source,
+            messageId: message.id,
+          });
+        },
+        (error: unknown) => {
+          options.logger?.warn('idempotency claim extension failed', {
+            source: message.source,
+            messageId: message.id,
+            error: String(error),
+          });
+          schedule();
+        },
+      );
+    };
+    schedule();
+    return {
+      cancel() {
+        stopped = true;
+        timer?.cancel();
+      },
+    };
+  };
+
   return (next) => async (message) => {
     let userKey: unknown;
     try {
@@ -135,7 +187,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       });
     }
     assertIdempotencyKey(userKey);
-    const key = `${message.source}:${userKey}`;
+    const key = idempotencyStoreKey(message.source, userKey);
     const hash = checkHash ? payloadHashOf(message.rawBody) : undefined;
     const outcome = await store.acquire(key, {
       payloadHash: hash,
@@ -164,10 +216,12 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       return undefined;
     }
 
+    const heartbeat = keepClaim(key, outcome.token, message);
     let result: unknown;
     try {
       result = await next(message);
     } catch (error) {
+      heartbeat.cancel();
       try {
         await store.release(key, outcome.token);
       } catch (releaseError) {
@@ -179,6 +233,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       }
       throw error;
     }
+    heartbeat.cancel();
     try {
       const completed = await store.complete(key, outcome.token, {
         result: options.cacheResult ? serializeResult(result) : undefined,
