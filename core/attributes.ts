@@ -42,10 +42,12 @@ export interface DeliveryMeta {
   readonly notBefore?: number;
   /** Id of the message this copy stands for. */
   readonly originalId?: string;
+  /** Times the message was redriven from its dead-letter queue (the redrive loop guard reads it). */
+  readonly redrives?: number;
 }
 
 /**
- * Encodes {@link DeliveryMeta} as a compact attribute value (`a=2;nb=1700000000000;id=…`).
+ * Encodes {@link DeliveryMeta} as a compact attribute value (`a=2;nb=1700000000000;id=…;r=1`).
  *
  * @example
  * ```ts
@@ -57,6 +59,7 @@ export function encodeMeta(meta: DeliveryMeta): string {
   if (meta.attempts !== undefined) parts.push(`a=${meta.attempts}`);
   if (meta.notBefore !== undefined) parts.push(`nb=${meta.notBefore}`);
   if (meta.originalId !== undefined) parts.push(`id=${encodeURIComponent(meta.originalId)}`);
+  if (meta.redrives !== undefined) parts.push(`r=${meta.redrives}`);
   return parts.join(';');
 }
 
@@ -70,7 +73,7 @@ export function encodeMeta(meta: DeliveryMeta): string {
  */
 export function decodeMeta(value: AttributeValue | undefined): DeliveryMeta {
   if (typeof value !== 'string' || value === '') return {};
-  const meta: { attempts?: number; notBefore?: number; originalId?: string } = {};
+  const meta: { attempts?: number; notBefore?: number; originalId?: string; redrives?: number } = {};
   for (const part of value.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
@@ -79,6 +82,7 @@ export function decodeMeta(value: AttributeValue | undefined): DeliveryMeta {
     if (key === 'a' && /^\d+$/.test(raw)) meta.attempts = Number(raw);
     else if (key === 'nb' && /^\d+$/.test(raw)) meta.notBefore = Number(raw);
     else if (key === 'id') meta.originalId = decodeURIComponent(raw);
+    else if (key === 'r' && /^\d+$/.test(raw)) meta.redrives = Number(raw);
   }
   return meta;
 }

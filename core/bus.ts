@@ -45,6 +45,7 @@ import type { Hooks } from './hooks.js';
 import { checkAttributes, checkMessage } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { BatchEntry, Handler, Middleware, SendOptions, SendReceipt } from './message.js';
+import { type IdempotencyOptions, idempotency } from './middleware/idempotency.js';
 import { retry } from './middleware/retry.js';
 import { validation } from './middleware/validation.js';
 import { compose } from './pipeline.js';
@@ -67,11 +68,22 @@ export interface BusOptions {
   readonly middleware?: readonly Middleware[];
   /** Random source for backoff jitter (tests make it deterministic). */
   readonly random?: () => number;
+  /**
+   * Idempotency for every consumer (a store and options), inserted after validation and before user middleware.
+   * The claim lasts the source's `leaseSeconds` unless `inProgressSeconds` is given; duplicates are reported
+   * through `hooks.onDuplicateSkipped`.
+   */
+  readonly idempotency?: BusIdempotencyOptions;
 }
+
+/** Idempotency options given to the bus or a consumer (clock, logger and duplicate reporting are the bus's). */
+export type BusIdempotencyOptions = Omit<IdempotencyOptions, 'clock' | 'logger' | 'onDuplicate'>;
 
 /** Options of `bus.consume`, plus per-consumer middleware. */
 export interface ConsumerOptions extends ConsumeOptions {
   readonly middleware?: readonly Middleware[];
+  /** Idempotency for this consumer, replacing the bus's; `false` turns the bus's off here. */
+  readonly idempotency?: BusIdempotencyOptions | false;
 }
 
 /** The bus. */
@@ -121,6 +133,8 @@ export interface Bus {
   plan(declaration: Declaration): Plan;
   /** The driver (escape hatch for tools like the dead-letter API). */
   readonly driver: Driver;
+  /** The bus's clock (tools like the dead-letter API time rate limits with it). */
+  readonly clock: Clock;
   /** Closes consumers gracefully, flushes pending sends, closes the driver. */
   close(): Promise<void>;
 }
@@ -303,6 +317,30 @@ export function createBus(options: BusOptions): Bus {
       }),
       validation({ format: decl.format, schema: decl.schema as StandardSchemaV1 | undefined }),
     ];
+    const idempotencyOptions =
+      opts.idempotency === false ? undefined : (opts.idempotency ?? options.idempotency);
+    if (idempotencyOptions) {
+      builtIns.push(
+        idempotency({
+          inProgressSeconds: decl.leaseSeconds,
+          ...idempotencyOptions,
+          clock,
+          logger,
+          onDuplicate: (e) => {
+            try {
+              hooks.onDuplicateSkipped?.({
+                source: e.source,
+                messageId: e.messageId,
+                attempt: e.attempt,
+                key: e.key,
+              });
+            } catch (error) {
+              logger.warn('hook threw', { source: e.source, error: String(error) });
+            }
+          },
+        }),
+      );
+    }
     const pipeline = compose(
       [...builtIns, ...(options.middleware ?? []), ...(opts.middleware ?? [])],
       handler,
@@ -324,6 +362,7 @@ export function createBus(options: BusOptions): Bus {
 
   const bus: Bus = {
     capabilities: caps,
+    clock,
     driver,
     send: (queue, body, opts) => sendOne(queue, body, opts),
     sendBatch: (queue, entries) => sendMany(queue, entries),

@@ -158,7 +158,9 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
       settled = true;
       await fn();
     };
-    const metaForCopy = () => encodeMeta({ attempts: attempt, originalId });
+    const redrives = meta.redrives ?? 0;
+    const metaForCopy = () =>
+      encodeMeta({ attempts: attempt, originalId, ...(redrives > 0 ? { redrives } : {}) });
     const control: DeliveryControl = {
       get settled() {
         return settled;
@@ -188,7 +190,7 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
         }),
       deadLetter: (request: DeadLetterRequest) =>
         guard(async () => {
-          await deadLetter(d, request, attempt, originalId, user, handlerName, dlValue);
+          await deadLetter(d, request, attempt, originalId, user, handlerName, dlValue, redrives);
           outcome = 'dead-lettered';
           forget(d.id);
           safeHook(() =>
@@ -254,6 +256,7 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
     user: Attributes,
     handler: string,
     previous: unknown,
+    redrives: number,
   ) => {
     const now = ctx.clock.now();
     const prior = previous === undefined ? undefined : readEnvelope(d.attributes);
@@ -266,7 +269,7 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
       firstFailureAt: new Date(firstFailures.get(d.id) ?? now).toISOString(),
       lastFailureAt: new Date(now).toISOString(),
       originalId,
-      redrives: prior?.redrives ?? 0,
+      redrives: Math.max(prior?.redrives ?? 0, redrives),
     });
     const l = ctx.caps.limits;
     const used =
