@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { sleep } from './clock.js';
+import { sleep, type Timer } from './clock.js';
 import { pathOf } from './declarations.js';
 import type { Delivery, Receiver } from './driver.js';
 import { createProcessor, type ProcessorContext } from './processor.js';
@@ -53,7 +53,7 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
   const running = new Set<Promise<void>>();
   const ordered = ctx.spec.ordered;
   /** Per ordering key: deliveries waiting behind the one in flight. */
-  const keyQueues = new Map<string, Delivery[]>();
+  const keyQueues = new Map<string, { delivery: Delivery; lease: Timer }[]>();
   let slotWaiter: (() => void) | undefined;
   let active = 0;
 
@@ -76,7 +76,7 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
     const key = d.orderingKey;
     const waiting = keyQueues.get(key);
     if (waiting) {
-      waiting.push(d);
+      waiting.push({ delivery: d, lease: processor.keepLease(d) });
       return;
     }
     keyQueues.set(key, []);
@@ -86,10 +86,15 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
       const ok = outcome !== 'released' && outcome !== 'held' && outcome !== 'failed';
       const queue = keyQueues.get(key) ?? [];
       if (!ok) {
-        // The failed message comes back first; release those behind it so order holds.
-        for (const later of queue.splice(0)) await later.release(0).catch(() => undefined);
+        // The failed message comes back first; hand back those behind it (not an attempt) so order holds.
+        for (const later of queue.splice(0)) {
+          later.lease.cancel();
+          await processor.giveBack(later.delivery).catch(() => undefined);
+        }
       }
-      current = queue.shift();
+      const next = queue.shift();
+      next?.lease.cancel();
+      current = next?.delivery;
     }
     keyQueues.delete(key);
   };

@@ -58,6 +58,10 @@ export type Outcome = 'acked' | 'released' | 'dead-lettered' | 'held' | 'filtere
 /** Processes deliveries of one source. */
 export interface Processor {
   process(delivery: Delivery): Promise<Outcome>;
+  /** Hands a delivery back unhandled (not an attempt: it is counted as a hold), e.g. one queued behind a failure. */
+  giveBack(delivery: Delivery, delaySeconds?: number): Promise<void>;
+  /** Keeps a delivery's lease alive while it waits (behind another of its ordering key); cancel to stop. */
+  keepLease(delivery: Delivery): Timer;
 }
 
 const MAX_TRACKED = 10_000;
@@ -336,6 +340,11 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
     };
   };
   return {
+    async giveBack(d, delaySeconds = 0) {
+      holds.set(d.id, (holds.get(d.id) ?? 0) + 1);
+      await d.release(delaySeconds);
+    },
+    keepLease: (d) => (ctx.extendLeases === false ? { cancel() {} } : startLeaseExtension(d)),
     async process(d) {
       try {
         return await handleDelivery(d);
