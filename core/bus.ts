@@ -216,13 +216,14 @@ export function createBus(options: BusOptions): Bus {
     }
     let finalAttributes = attributes;
     let nativeDelay: number | undefined;
-    const support = delaySupport(caps, delaySeconds, decl.ordering);
+    const deduplicated = decl.deduplication !== undefined;
+    const support = delaySupport(caps, delaySeconds, decl.ordering, deduplicated);
     if (support === 'native') nativeDelay = delaySeconds;
     else if (support === 'emulated') {
       // Beyond the native maximum: a not-before time travels with the message. Where a native delay is usable,
       // the message goes out with the longest native delay and is re-sent as a delayed copy until due; elsewhere
       // the consumer holds it with delayed releases, each of which the broker counts as a delivery.
-      if (nativeDelayUsable(caps, decl.ordering)) nativeDelay = caps.delay.maxSeconds;
+      if (nativeDelayUsable(caps, decl.ordering, deduplicated)) nativeDelay = caps.delay.maxSeconds;
       else {
         const headroom = decl.kind === 'queue' ? planFor(decl, caps).holdHeadroom : 0;
         const holds = holdsFor(caps, delaySeconds);

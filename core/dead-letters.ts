@@ -332,6 +332,8 @@ export function deadLetters<T = unknown>(
       /** Every dead letter this run received; those not acked go back at the end (settling twice is a no-op). */
       const touched: DeadLetter<T>[] = [];
       const seen = new Set<string>();
+      /** Original ids redriven by this run: if one is dead-lettered again meanwhile, the next run decides. */
+      const redrivenNow = new Set<string>();
       let redriven = 0;
       let skipped = 0;
       let failed = 0;
@@ -352,6 +354,7 @@ export function deadLetters<T = unknown>(
             const d = batch[i] as Delivery;
             if (seen.has(d.id)) continue; // came back after its lease lapsed: already counted
             seen.add(d.id);
+            if (redrivenNow.has(dl.originalId)) continue; // failed again after this run redrove it: left as is
             fresh++;
             const item = { id: dl.id, originalId: dl.originalId };
             if (dl.redrives >= maxRedrives) {
@@ -372,6 +375,7 @@ export function deadLetters<T = unknown>(
                 if (wait > 0) await sleep(clock, wait);
                 nextSendAt = Math.max(nextSendAt, clock.now()) + interval;
                 await sendBack(message);
+                redrivenNow.add(dl.originalId);
                 await dl.ack();
                 items.push({ ...item, outcome: 'redriven' });
                 redriven++;

@@ -191,7 +191,12 @@ export interface Capabilities {
   /** Ordered delivery per key. */
   readonly ordering: boolean;
   /** Native per-message delay and its maximum (0 when none); `onOrdered` false when ordered entities refuse it. */
-  readonly delay: { readonly maxSeconds: number; readonly onOrdered: boolean };
+  readonly delay: {
+    readonly maxSeconds: number;
+    readonly onOrdered: boolean;
+    /** False when deduplicated entities refuse per-message delays too (SQS: they are FIFO queues). Default true. */
+    readonly onDeduplicated?: boolean;
+  };
   /** Native broker dedup and its window bounds; `fixedWindowSeconds` when the window cannot be chosen. */
   readonly dedup:
     | false

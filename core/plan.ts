@@ -65,8 +65,12 @@ function refuse(caps: Capabilities, what: string, decl: Declaration, detail: str
  * nativeDelayUsable(sqsCaps, true); // false: FIFO queues refuse per-message delays
  * ```
  */
-export function nativeDelayUsable(caps: Capabilities, ordered: boolean): boolean {
-  return caps.delay.maxSeconds > 0 && (!ordered || caps.delay.onOrdered);
+export function nativeDelayUsable(caps: Capabilities, ordered: boolean, deduplicated = false): boolean {
+  return (
+    caps.delay.maxSeconds > 0 &&
+    (!ordered || caps.delay.onOrdered) &&
+    (!deduplicated || caps.delay.onDeduplicated !== false)
+  );
 }
 
 /**
@@ -93,9 +97,14 @@ export function holdsFor(caps: Capabilities, seconds: number): number {
  * delaySupport(caps, 1200, false); // 'emulated' on SQS (max 900 s)
  * ```
  */
-export function delaySupport(caps: Capabilities, seconds: number, ordered: boolean): Support {
+export function delaySupport(
+  caps: Capabilities,
+  seconds: number,
+  ordered: boolean,
+  deduplicated = false,
+): Support {
   if (seconds <= 0) return 'none';
-  if (seconds <= caps.delay.maxSeconds && (!ordered || caps.delay.onOrdered)) return 'native';
+  if (seconds <= caps.delay.maxSeconds && nativeDelayUsable(caps, ordered, deduplicated)) return 'native';
   return 'emulated';
 }
 
@@ -135,7 +144,9 @@ function planSource(
 ): Pick<Plan, 'deadLetter' | 'release' | 'maxDeliveries' | 'holdHeadroom'> {
   // Queues whose delays cannot use a native delay are delayed by holds, which count as broker deliveries.
   const holdHeadroom =
-    decl.kind === 'queue' && !nativeDelayUsable(caps, decl.ordering) && caps.release.maxDelaySeconds > 0
+    decl.kind === 'queue' &&
+    !nativeDelayUsable(caps, decl.ordering, decl.deduplication !== undefined) &&
+    caps.release.maxDelaySeconds > 0
       ? Math.max(1, holdsFor(caps, decl.delaySeconds))
       : 0;
   let maxDeliveries: number | undefined;
@@ -184,7 +195,10 @@ export function planFor(decl: Declaration, caps: Capabilities): Plan {
   if (source.release === 'emulated' && caps.delay.maxSeconds === 0) {
     refuse(caps, 'delayed release', decl, 'the provider has neither delayed release nor scheduled delivery');
   }
-  const delay = decl.kind === 'queue' ? delaySupport(caps, decl.delaySeconds, decl.ordering) : 'none';
+  const delay =
+    decl.kind === 'queue'
+      ? delaySupport(caps, decl.delaySeconds, decl.ordering, decl.deduplication !== undefined)
+      : 'none';
   if (delay === 'emulated' && caps.release.maxDelaySeconds === 0) {
     refuse(
       caps,

@@ -129,7 +129,13 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
     if (meta.notBefore !== undefined && meta.notBefore > now) {
       // Emulated delay, not due yet: never counted as an attempt.
       const wait = Math.ceil((meta.notBefore - now) / 1000);
-      if (nativeDelayUsable(ctx.caps, ctx.spec.ordered)) {
+      if (
+        nativeDelayUsable(
+          ctx.caps,
+          ctx.spec.ordered,
+          ctx.spec.kind === 'queue' && ctx.spec.dedupWindowSeconds !== undefined,
+        )
+      ) {
         // A chain of delayed copies: a new message each time, so the broker's delivery count is untouched.
         const { user: attrs } = splitAttributes(d.attributes);
         const carried = encodeMeta({ ...meta, originalId: meta.originalId ?? d.id });

@@ -77,6 +77,24 @@ export function describeWithEmulator<K extends ServiceName>(
   });
 }
 
+/**
+ * Like {@link describeWithEmulator}, but registers `fn`'s tests at the current level (no wrapping describe), so
+ * their full names are exactly what `fn` gives them — the conformance suite's names must start with `[adapter]`.
+ * When the emulator is missing, the placeholder suite is named `title`.
+ */
+export function withEmulator<K extends ServiceName>(
+  name: K,
+  title: string,
+  fn: (config: Ready<K>) => void,
+): void {
+  const status = emulatorStatus(name);
+  if (!isMissing(status)) {
+    fn(status);
+    return;
+  }
+  describeWithEmulator(name, title, fn);
+}
+
 let counter = 0;
 
 /** Options of {@link uniqueName}. */
