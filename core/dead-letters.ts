@@ -65,7 +65,7 @@ export interface DeadLetter<T = unknown> {
 export interface ReadOptions {
   /** Most dead letters to return (1–1000, default 10). */
   readonly max?: number;
-  /** Longest wait for the first one, in seconds (default 0). */
+  /** Longest wait for the first one, in seconds (default 1: streaming drivers need a moment to deliver). */
   readonly waitSeconds?: number;
 }
 
@@ -309,7 +309,7 @@ export function deadLetters<T = unknown>(
       assertNumber('waitSeconds', opts.waitSeconds, 0, 20);
       const max = opts.max ?? 10;
       const out: DeadLetter<T>[] = [];
-      let wait = opts.waitSeconds ?? 0;
+      let wait = opts.waitSeconds ?? 1;
       while (out.length < max) {
         const got = await receive(max - out.length, wait);
         if (got.length === 0) break;

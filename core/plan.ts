@@ -242,7 +242,7 @@ export function specOf(decl: Declaration, caps: Capabilities): QueueSpec | Topic
       format: decl.format,
       ordered: decl.ordering,
       dedupWindowSeconds: decl.deduplication?.windowSeconds,
-      leaseSeconds: decl.leaseSeconds,
+      leaseSeconds: leaseWithin(caps, decl.leaseSeconds),
       retentionSeconds: decl.retentionSeconds,
       delaySeconds: plan.delay === 'native' ? decl.delaySeconds : 0,
       maxDeliveries: plan.maxDeliveries,
@@ -257,11 +257,16 @@ export function specOf(decl: Declaration, caps: Capabilities): QueueSpec | Topic
     format: decl.format,
     ordered: decl.ordering,
     filter: decl.filter,
-    leaseSeconds: decl.leaseSeconds,
+    leaseSeconds: leaseWithin(caps, decl.leaseSeconds),
     retentionSeconds: decl.retentionSeconds,
     maxDeliveries: plan.maxDeliveries,
     deadLetterQueue: decl.deadLetter?.name,
   };
+}
+
+/** A declared lease within the provider's bounds: core extends every third of it, so the broker must keep it. */
+function leaseWithin(caps: Capabilities, seconds: number): number {
+  return Math.min(caps.lease.maxSeconds, Math.max(caps.lease.minSeconds, seconds));
 }
 
 /** Same-named declarations must be the same object or identical in shape. */

@@ -23,6 +23,7 @@ export {
   type DynamoDbIdempotencyStoreOptions,
   dynamoDbIdempotencyStore,
 } from './dynamodb-store.js';
+export * from './environment.js';
 export { AwsRequestError, toOmnibusError } from './errors.js';
 export {
   FilterPolicyError,
@@ -32,5 +33,6 @@ export {
   type SnsFilterPolicy,
   type SnsFilterValue,
 } from './filter-policy.js';
+export { awsFromEnv } from './from-env.js';
 export * from './limits.js';
 export { queueName, subscriptionQueueName, topicName } from './names.js';

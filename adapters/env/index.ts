@@ -42,8 +42,8 @@ export function adapterName(env: NodeJS.ProcessEnv = process.env): AdapterName {
 /** Loaders per adapter; each imports its module only when called. */
 const loaders: Record<AdapterName, (env: NodeJS.ProcessEnv) => Promise<Driver>> = {
   memory: async () => (await import('../memory/index.js')).memory(),
-  aws: async (env) => (await import(/* @vite-ignore */ `${'../aws/index.js'}`)).awsFromEnv(env),
-  gcp: async (env) => (await import(/* @vite-ignore */ `${'../gcp/index.js'}`)).gcpFromEnv(env),
+  aws: async (env) => (await import('../aws/index.js')).awsFromEnv(env),
+  gcp: async (env) => (await import('../gcp/index.js')).gcpFromEnv(env),
   azure: async (env) => (await import(/* @vite-ignore */ `${'../azure/index.js'}`)).azureFromEnv(env),
 };
 

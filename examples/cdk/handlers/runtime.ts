@@ -14,7 +14,7 @@
 import { aws } from '../../../adapters/aws/index.js';
 import { createBus } from '../../../core/bus.js';
 import { consoleLogger } from '../../../core/logger.js';
-import { readAwsEnvironment } from '../../../infra/cdk/environment.js';
+import { readAwsEnvironment } from '../../../adapters/aws/environment.js';
 import { pipeline } from '../pipeline.js';
 
 const env = readAwsEnvironment(process.env);
