@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * The AWS driver: queues on SQS, topics on SNS with an SQS queue per subscription. It translates, nothing more:
  * batching by the bus, checks by the bus (plus the wire checks only AWS needs), settlement by receipt handle.
@@ -104,6 +105,8 @@ export function aws(options: AwsOptions = {}): Driver {
   const settler = new Settler(clients);
   const handover = new Handover();
   const closing = new AbortController();
+  // Every in-flight request of every receiver listens to it: many at once is expected, not a leak.
+  setMaxListeners(0, closing.signal);
   const receiverContext: ReceiverContext = {
     clients,
     resolver,

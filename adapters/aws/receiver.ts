@@ -90,7 +90,10 @@ function race<T>(
   return new Promise((resolve, reject) => {
     const onAbort = () => resolve(ABORTED);
     signal.addEventListener('abort', onAbort, { once: true });
-    arrival.then(() => resolve(HANDED));
+    arrival.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(HANDED);
+    });
     promise.then(
       (value) => {
         signal.removeEventListener('abort', onAbort);
