@@ -5,6 +5,9 @@ import { CLOUD_SCOPES, forbiddenReached, reachedPackages } from './reach.js';
 const ENTRIES: { entry: string; forbidden: readonly string[] }[] = [
   { entry: 'core/index.ts', forbidden: CLOUD_SCOPES },
   { entry: 'adapters/memory/index.ts', forbidden: CLOUD_SCOPES },
+  { entry: 'adapters/redis/index.ts', forbidden: CLOUD_SCOPES },
+  { entry: 'adapters/aws/index.ts', forbidden: ['@google-cloud', '@azure', 'aws-cdk-lib', 'constructs'] },
+  { entry: 'adapters/gcp/index.ts', forbidden: ['@aws-sdk', '@azure', 'aws-cdk-lib'] },
 ];
 
 describe('bundle isolation', () => {
