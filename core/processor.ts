@@ -108,7 +108,8 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
 
   const release = async (d: Delivery, delaySeconds: number, copyMeta: () => string): Promise<void> => {
     const delay = Math.max(0, delaySeconds);
-    if (ctx.plan.release === 'native' || delay === 0) {
+    // A delayed copy would overtake the later messages of an ordered source: there order wins over backoff.
+    if (ctx.plan.release === 'native' || delay === 0 || ctx.spec.ordered) {
       await d.release(Math.min(delay, Math.max(ctx.caps.release.maxDelaySeconds, 0)));
       return;
     }
