@@ -151,10 +151,11 @@ export function lockLost(): TwinError {
  * throw sessionLockLost('s1');
  * ```
  */
-export function sessionLockLost(sessionId: string): TwinError {
+export function sessionLockLost(sessionId?: string): TwinError {
+  const which = sessionId === undefined ? 'the MessageSession' : `the MessageSession '${sessionId}'`;
   return new TwinError(
     AmqpCondition.SessionLockLost,
-    `The session lock has expired on the MessageSession '${sessionId}'. Accept a new MessageSession.`,
+    `The session lock has expired on ${which}. Accept a new MessageSession.`,
   );
 }
 

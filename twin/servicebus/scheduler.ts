@@ -60,7 +60,9 @@ const MAX_TIMEOUT = 2_147_483_647;
  * ```
  */
 export class Scheduler {
-  private readonly heap = new IndexedHeap<Task & { heapIndex: number }>((a, b) => a.at - b.at || a.order - b.order);
+  private readonly heap = new IndexedHeap<Task & { heapIndex: number }>(
+    (a, b) => a.at - b.at || a.order - b.order,
+  );
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
   private counter = 0;
