@@ -14,5 +14,7 @@ export default defineConfig({
     hookTimeout: 90_000,
     teardownTimeout: 30_000,
     pool: 'forks',
+    // The wire suites mostly wait on emulators and real-time leases, so three files at once fit two cores.
+    maxWorkers: 3,
   },
 });

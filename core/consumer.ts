@@ -40,16 +40,44 @@ export interface Consumer {
 /** What the consumer needs from the bus. */
 export type ConsumerContext = ProcessorContext;
 
+/** Messages a receive asks for beyond the free slots (an SQS batch); more would hold leases longer for no gain. */
+const RECEIVE_AHEAD = 10;
+
 /** Starts a consumer; see {@link Consumer}. */
 export function startConsumer(ctx: ConsumerContext, handlerName: string, options: ConsumeOptions): Consumer {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   const sourcePath = pathOf(ctx.source);
   const abort = new AbortController();
+  // Receive ahead: each receive asks for up to RECEIVE_AHEAD messages (an SQS batch), and what does not fit the free
+  // slots waits here (its lease kept alive) until a slot frees. In hand at most: concurrency + RECEIVE_AHEAD.
+  const batch = Math.max(1, Math.min(ctx.caps.limits.maxReceiveCount, RECEIVE_AHEAD));
   const receiver: Receiver = ctx.driver.openReceiver(ctx.spec, {
-    maxInFlight: concurrency,
+    maxInFlight: concurrency + batch,
     leaseSeconds: ctx.spec.leaseSeconds,
   });
-  const processor = createProcessor(ctx, handlerName);
+  const buffered: { delivery: Delivery; since: number }[] = [];
+  const leaseMs = ctx.spec.leaseSeconds * 1000;
+  let keepAlive: { cancel(): void } | undefined;
+  const keepBufferedAlive = (): void => {
+    if (keepAlive || buffered.length === 0) return;
+    keepAlive = ctx.clock.setTimer(
+      () => {
+        keepAlive = undefined;
+        const now = ctx.clock.now();
+        for (const b of buffered) {
+          if (now - b.since >= leaseMs / 3) {
+            b.since = now;
+            b.delivery.extend(ctx.spec.leaseSeconds).catch(() => undefined);
+          }
+        }
+        keepBufferedAlive();
+      },
+      Math.max(250, leaseMs / 3),
+    );
+  };
+  // Unordered sources ack in the background: the slot frees when the handler is done, and acks of several
+  // deliveries can share one batch call. Ordered sources keep acking before the next message of the key starts.
+  const processor = createProcessor({ ...ctx, ackInBackground: !ctx.spec.ordered }, handlerName);
   const running = new Set<Promise<void>>();
   const ordered = ctx.spec.ordered;
   /** Per ordering key: deliveries waiting behind the one in flight. */
@@ -102,7 +130,15 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
   const loop = async (): Promise<void> => {
     let failures = 0;
     while (!abort.signal.aborted) {
-      if (active >= concurrency) {
+      while (active < concurrency && buffered.length > 0)
+        launch((buffered.shift() as { delivery: Delivery }).delivery);
+      if (buffered.length === 0) {
+        keepAlive?.cancel();
+        keepAlive = undefined;
+      }
+      // With messages still waiting here, wait for a slot; with none, receive the next batch even while every slot
+      // is busy, so the round trip overlaps the handlers (in hand at most: concurrency + one batch).
+      if (buffered.length > 0) {
         await new Promise<void>((resolve) => {
           const wake = () => {
             slotWaiter = undefined;
@@ -114,7 +150,7 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
         });
         continue;
       }
-      const max = Math.min(concurrency - active, ctx.caps.limits.maxReceiveCount);
+      const max = batch;
       let deliveries: Delivery[];
       try {
         deliveries = await receiver.receive(max, {
@@ -129,7 +165,12 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
         await sleep(ctx.clock, Math.min(30_000, 100 * 2 ** Math.min(failures, 8)), abort.signal);
         continue;
       }
-      for (const d of deliveries) launch(d);
+      const now = ctx.clock.now();
+      for (const d of deliveries) {
+        if (active < concurrency) launch(d);
+        else buffered.push({ delivery: d, since: now });
+      }
+      keepBufferedAlive();
     }
   };
 
@@ -139,7 +180,11 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
     closing ??= (async () => {
       abort.abort();
       await loopDone;
+      keepAlive?.cancel();
+      // Received but never started: back to the broker at once.
+      await Promise.allSettled(buffered.splice(0).map((b) => b.delivery.release(0)));
       while (running.size > 0) await Promise.allSettled([...running]);
+      await processor.drain();
       await receiver.close();
     })();
     return closing;

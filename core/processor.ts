@@ -50,6 +50,12 @@ export interface ProcessorContext {
   readonly pipeline: Handler<any>;
   /** Extend leases while the handler runs (default true; a function platform may own the lease instead). */
   readonly extendLeases?: boolean;
+  /**
+   * Acknowledge a successful delivery without waiting for the broker's answer, so the next delivery can start (and
+   * acks can share a batch call); {@link Processor.drain} waits for them. A failed ack is logged: the message comes
+   * back, as with any lost ack. Default false.
+   */
+  readonly ackInBackground?: boolean;
 }
 
 /** How a delivery ended. `released` and `held` went back to the broker; `failed` means settling itself failed. */
@@ -62,6 +68,8 @@ export interface Processor {
   giveBack(delivery: Delivery, delaySeconds?: number): Promise<void>;
   /** Keeps a delivery's lease alive while it waits (behind another of its ordering key); cancel to stop. */
   keepLease(delivery: Delivery): Timer;
+  /** Waits for acks still in progress (see `ProcessorContext.ackInBackground`). */
+  drain(): Promise<void>;
 }
 
 const MAX_TRACKED = 10_000;
@@ -80,6 +88,7 @@ class BoundedMap<V> extends Map<string, V> {
 /** Creates a {@link Processor} for a source. */
 export function createProcessor(ctx: ProcessorContext, handlerName: string): Processor {
   const sourcePath = pathOf(ctx.source);
+  const background = new Set<Promise<void>>();
   const fallbackCounts = new BoundedMap<number>();
   const holds = new BoundedMap<number>();
   const firstFailures = new BoundedMap<number>();
@@ -234,7 +243,21 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
     const lease = ctx.extendLeases === false ? { cancel() {} } : startLeaseExtension(d);
     try {
       await ctx.pipeline(message);
-      if (!settled) await control.ack();
+      if (!settled) {
+        if (ctx.ackInBackground) {
+          const acking = control.ack().catch((error: unknown) => {
+            ctx.logger.warn('ack failed; the message will be delivered again', {
+              source: sourcePath,
+              messageId: d.id,
+              error: describe(error),
+            });
+          });
+          background.add(acking);
+          void acking.finally(() => background.delete(acking));
+          return 'acked';
+        }
+        await control.ack();
+      }
     } catch (error) {
       if (!settled) {
         try {
@@ -347,6 +370,9 @@ export function createProcessor(ctx: ProcessorContext, handlerName: string): Pro
     };
   };
   return {
+    async drain() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
     async giveBack(d, delaySeconds = 0) {
       holds.set(d.id, (holds.get(d.id) ?? 0) + 1);
       await d.release(delaySeconds);

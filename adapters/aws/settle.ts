@@ -16,6 +16,9 @@ import { entryError, toOmnibusError } from './errors.js';
 import { AWS_MAX_BATCH_ENTRIES } from './limits.js';
 import type { ResolvedQueue } from './resolver.js';
 
+/** Longest wait of a delete for others to share its DeleteMessageBatch call, ms. */
+const DELETE_LINGER_MS = 5;
+
 interface Op {
   readonly handle: string;
   readonly timeout: number;
@@ -42,6 +45,7 @@ export class Settler {
   readonly #pending = new Map<string, Pending>();
   readonly #inFlight = new Set<Promise<void>>();
   #scheduled = false;
+  #lingering: ReturnType<typeof setTimeout> | undefined;
 
   constructor(clients: AwsClients) {
     this.#clients = clients;
@@ -77,7 +81,13 @@ export class Settler {
       }
       pending[kind].push({ handle, timeout, resolve, reject });
       if (pending[kind].length >= AWS_MAX_BATCH_ENTRIES) this.#flushQueue(queue.url);
-      else if (!this.#scheduled) {
+      else if (kind === 'deletes') {
+        // Acks may wait a little to fill a batch (handlers finish in different turns); visibility changes may not.
+        this.#lingering ??= setTimeout(() => {
+          this.#lingering = undefined;
+          this.#flushAll();
+        }, DELETE_LINGER_MS);
+      } else if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flushAll());
       }
@@ -86,6 +96,10 @@ export class Settler {
 
   #flushAll(): void {
     this.#scheduled = false;
+    if (this.#lingering) {
+      clearTimeout(this.#lingering);
+      this.#lingering = undefined;
+    }
     for (const url of [...this.#pending.keys()]) this.#flushQueue(url);
   }
 

@@ -44,7 +44,7 @@ const loaders: Record<AdapterName, (env: NodeJS.ProcessEnv) => Promise<Driver>> 
   memory: async () => (await import('../memory/index.js')).memory(),
   aws: async (env) => (await import('../aws/index.js')).awsFromEnv(env),
   gcp: async (env) => (await import('../gcp/index.js')).gcpFromEnv(env),
-  azure: async (env) => (await import(/* @vite-ignore */ `${'../azure/index.js'}`)).azureFromEnv(env),
+  azure: async (env) => (await import('../azure/index.js')).azureFromEnv(env),
 };
 
 /**

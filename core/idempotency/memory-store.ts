@@ -35,8 +35,8 @@ interface StoredRecord extends IdempotencyRecord {
   readonly token: string;
 }
 
-/** Expired records are swept after this many writes. */
-const SWEEP_EVERY = 1_000;
+/** Records checked for expiry per write. */
+const SWEEP_STEP = 2;
 
 /**
  * Creates an in-memory {@link IdempotencyStore}.
@@ -55,7 +55,6 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
   }
   const newToken = options.token ?? randomUUID;
   const records = new Map<string, StoredRecord>();
-  let writes = 0;
 
   const live = (key: string): StoredRecord | undefined => {
     const record = records.get(key);
@@ -67,17 +66,43 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
     return record;
   };
 
+  // One long-lived iterator per pass, for eviction and sweeping: V8 leaves deleted Map entries as holes until it
+  // rehashes, so `records.keys().next()` from the start skips every hole on each call (quadratic once full). A
+  // live iterator only moves forward, so each entry is passed once per pass.
+  let oldest: Iterator<string> = records.keys();
+  let sweeper: Iterator<[string, StoredRecord]> = records.entries();
+
+  const nextOldest = (): string | undefined => {
+    let step = oldest.next();
+    if (step.done) {
+      oldest = records.keys();
+      step = oldest.next();
+    }
+    return step.done ? undefined : step.value;
+  };
+
+  /** Checks a few records per write for expiry (every record once per `records.size / SWEEP_STEP` writes). */
+  const sweepSome = (now: number): void => {
+    for (let i = 0; i < SWEEP_STEP; i++) {
+      let step = sweeper.next();
+      if (step.done) {
+        sweeper = records.entries();
+        step = sweeper.next();
+        if (step.done) return;
+      }
+      const [k, r] = step.value;
+      if (r.expiresAt <= now) records.delete(k);
+    }
+  };
+
   const write = (key: string, record: StoredRecord): void => {
     records.delete(key); // re-insert so map order is write order (oldest first)
     records.set(key, record);
-    if (++writes % SWEEP_EVERY === 0) {
-      const now = clock.now();
-      for (const [k, r] of records) if (r.expiresAt <= now) records.delete(k);
-    }
+    sweepSome(clock.now());
     while (records.size > maxRecords) {
-      const oldest = records.keys().next().value;
-      if (oldest === undefined) break;
-      records.delete(oldest);
+      const key = nextOldest();
+      if (key === undefined) break;
+      records.delete(key);
     }
   };
 

@@ -8,6 +8,7 @@ const ENTRIES: { entry: string; forbidden: readonly string[] }[] = [
   { entry: 'adapters/redis/index.ts', forbidden: CLOUD_SCOPES },
   { entry: 'adapters/aws/index.ts', forbidden: ['@google-cloud', '@azure', 'aws-cdk-lib', 'constructs'] },
   { entry: 'adapters/gcp/index.ts', forbidden: ['@aws-sdk', '@azure', 'aws-cdk-lib'] },
+  { entry: 'adapters/azure/index.ts', forbidden: ['@aws-sdk', '@google-cloud', 'aws-cdk-lib'] },
 ];
 
 describe('bundle isolation', () => {
