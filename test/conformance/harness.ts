@@ -168,7 +168,7 @@ export interface ConformanceHarness {
   /**
    * Optional label of a second configuration of the same adapter, run as its own suite (for example memory's
    * redrive-only mode, which plays SQS and Pub/Sub dead-lettering). Names then read
-   * `[<name>] (<variant>) <group>: <case>`.
+   * `[<name>:<variant>] <group>: <case>`.
    */
   readonly variant?: string | undefined;
   /**

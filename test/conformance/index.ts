@@ -57,8 +57,8 @@ export * from './support/setup.js';
 export * from './support/time.js';
 
 /**
- * Registers the whole conformance suite for one adapter, under `describe('[<name>]')` (and `describe('(<variant>)')`
- * inside it when the harness names a variant).
+ * Registers the whole conformance suite for one adapter, under `describe('[<name>]')`, or `describe('[<name>:<variant>]')`
+ * when the harness names a variant (a second configuration of the same adapter counts apart from the first).
  *
  * @example
  * ```ts
@@ -66,10 +66,7 @@ export * from './support/time.js';
  * ```
  */
 export function conformance(h: ConformanceHarness): void {
-  describe(`[${h.name}]`, () => {
-    if (h.variant) describe(`(${h.variant})`, () => registerAll(h));
-    else registerAll(h);
-  });
+  describe(h.variant ? `[${h.name}:${h.variant}]` : `[${h.name}]`, () => registerAll(h));
 }
 
 function registerAll(h: ConformanceHarness): void {
