@@ -29,7 +29,11 @@ interface ServiceBusTwin {
   close(): Promise<void>;
 }
 
-type StartServiceBusTwin = (options: { host: string; port: number }) => Promise<ServiceBusTwin>;
+type StartServiceBusTwin = (options: {
+  host: string;
+  port: number;
+  autoCreate: boolean;
+}) => Promise<ServiceBusTwin>;
 
 const USAGE = `usage: npm run emulators [-- --only LIST]
   --only LIST   comma list of aws, pubsub, firestore, redis, azurite, servicebus, or the groups gcp, azure
@@ -78,7 +82,8 @@ async function startTwin(): Promise<ServiceBusTwin | string> {
     return `port ${SERVICEBUS_PORT} is already in use (another \`npm run emulators\`?)`;
   }
   try {
-    return await module.startServiceBusTwin({ host: LOOPBACK, port: SERVICEBUS_PORT });
+    // Entities are created on first use, so `OMNIBUS_ADAPTER=azure npm start` (provisioner 'verify') finds them.
+    return await module.startServiceBusTwin({ host: LOOPBACK, port: SERVICEBUS_PORT, autoCreate: true });
   } catch (error) {
     return `the Service Bus twin failed to start: ${(error as Error).message}`;
   }
