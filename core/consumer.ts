@@ -13,6 +13,7 @@
 import { sleep, type Timer } from './clock.js';
 import { pathOf } from './declarations.js';
 import type { Delivery, Receiver } from './driver.js';
+import { ConfigurationError } from './errors.js';
 import { createProcessor, type ProcessorContext } from './processor.js';
 
 /** Options of `bus.consume`. */
@@ -160,6 +161,14 @@ export function startConsumer(ctx: ConsumerContext, handlerName: string, options
         failures = 0;
       } catch (error) {
         if (abort.signal.aborted) break;
+        if (ConfigurationError.isInstance(error)) {
+          // A closed driver or a wrong setup does not heal by retrying: stop (in-flight work still finishes).
+          ctx.logger.error('receive failed; consumer stopped', {
+            source: sourcePath,
+            error: describe(error),
+          });
+          break;
+        }
         failures++;
         ctx.logger.warn('receive failed; retrying', { source: sourcePath, error: describe(error) });
         await sleep(ctx.clock, Math.min(30_000, 100 * 2 ** Math.min(failures, 8)), abort.signal);
